@@ -1,0 +1,67 @@
+"""Execute notebooks top to bottom in a fresh kernel, in the tests' environment, and save them
+with their outputs, the way they are committed.
+
+    .venv/bin/python tests/execute_notebooks.py notebooks/07_01_*.ipynb
+
+Streams are merged and progress-bar redraws collapsed with nbval's own function, so the
+committed text is what nbval compares (and what a reader sees on GitHub).
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbval.plugin import coalesce_streams
+
+import nbenv
+
+
+def execute(path: Path, timeout: int = 1200) -> float:
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
+            for output in cell.outputs:
+                output.get("metadata", {}).pop("execution", None)
+        cell.get("metadata", {}).pop("execution", None)
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="keras-notebooks-exec-"))
+    try:
+        os.environ.update(nbenv.test_environment(workdir))
+        nbenv.warm_matplotlib()
+        for path in args.notebooks:
+            seconds = execute(path.resolve())
+            print(f"{path}: {seconds:.1f} s", flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Mechanical checks on every committed notebook and on the README's table of contents.
+No kernel runs here; nbval (pytest --nbval) re-executes the notebooks separately."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+README = REPO / "README.md"
+MACHINE_PATHS = ("/root/", "/home/", "/work/", "/tmp/")
+LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+DATA_FILE = re.compile(r"""["']([\w./-]+\.(?:png|jpg|csv|tsv|txt|npz|npy|keras|h5|json|pbtxt))["']""")
+WRITERS = (
+    "savefig", ".save(", "save_weights", "np.save", "to_csv", "write_text", "write_bytes",
+    "ModelCheckpoint", "CSVLogger", "TensorBoard", "plot_model", '"w"', "'w'", "export(",
+)
+# Names a notebook must not import: this repository's own Python modules.
+LOCAL_MODULES = {p.stem for p in REPO.rglob("*.py") if ".venv" not in p.parts} | {"tests"}
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+
+
+def readme_order():
+    """The notebooks that the README's table of contents links to, in order."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## 목차", 1)[1].split("\n## ", 1)[0]
+    names = []
+    for _, target in LINK.findall(section):
+        name = target.split("#")[0]
+        if name.startswith("notebooks/") and name.endswith(".ipynb") and name not in names:
+            names.append(name)
+    return names
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found"
+
+
+def test_readme_lists_exactly_the_notebooks_in_order():
+    assert readme_order() == [f"notebooks/{p.name}" for p in NOTEBOOKS]
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+def notebook(request):
+    return request.param
+
+
+def test_executed_top_to_bottom(notebook):
+    counts = [c.get("execution_count") for c in code_cells(load(notebook))]
+    assert counts == list(range(1, len(counts) + 1)), "run it top to bottom in a fresh kernel"
+
+
+def test_committed_with_outputs_and_no_errors(notebook):
+    cells = code_cells(load(notebook))
+    assert any(c.get("outputs") for c in cells), "committed without outputs"
+    for c in cells:
+        source = "".join(c["source"])
+        for out in c.get("outputs", []):
+            if out.get("output_type") == "error":
+                assert "NBVAL_RAISES_EXCEPTION" in source, f"error output in: {source[:80]}"
+
+
+def test_no_machine_paths(notebook):
+    text = json.dumps(load(notebook)["cells"], ensure_ascii=False)
+    for leak in MACHINE_PATHS:
+        assert leak not in text, f"the machine path {leak} shows in the notebook"
+
+
+def test_header_and_navigation(notebook):
+    nb = load(notebook)
+    order = [p.name for p in NOTEBOOKS]
+    i = order.index(notebook.name)
+    first = "".join(nb["cells"][0]["source"])
+    last = "".join(nb["cells"][-1]["source"])
+    assert nb["cells"][0]["cell_type"] == "markdown" and first.startswith("# "), "title first"
+    assert "**다루는 절**" in first, "the book sections it covers"
+    assert "**이 노트북에서 배우는 것**" in first, "what the notebook teaches"
+    for cell in (first, last):
+        targets = [t.split("#")[0] for _, t in LINK.findall(cell)]
+        assert "../README.md" in targets, "a link to the table of contents"
+        if i > 0:
+            assert order[i - 1] in targets, "a link to the previous notebook"
+        if i + 1 < len(order):
+            assert order[i + 1] in targets, "a link to the next notebook"
+
+
+def test_relative_links_resolve(notebook):
+    for cell in load(notebook)["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for _, target in LINK.findall("".join(cell["source"])):
+            if re.match(r"^[a-z]+:", target) or target.startswith("#"):
+                continue
+            path = (notebook.parent / target.split("#")[0]).resolve()
+            assert path.exists(), f"broken link {target}"
+
+
+def test_self_contained(notebook):
+    """It imports nothing from this repository and reads only files it made itself."""
+    seen_written = set()
+    for cell in code_cells(load(notebook)):
+        source = "".join(cell["source"])
+        for name in re.findall(r"^\s*(?:from|import)\s+([\w.]+)", source, re.M):
+            assert name.split(".")[0] not in LOCAL_MODULES, f"imports the repo's {name}"
+        assert "sys.path" not in source, "changes sys.path"
+        assert "shared/" not in source, "reads the shared folder"
+        for name in DATA_FILE.findall(source):
+            if name in seen_written:
+                continue
+            assert any(w in source for w in WRITERS), f"reads {name} before making it"
+            seen_written.add(name)
+
+
+def test_ignored_outputs_are_few(notebook):
+    """NBVAL_IGNORE_OUTPUT is for training logs, not for whole notebooks."""
+    cells = code_cells(load(notebook))
+    ignored = [c for c in cells if "NBVAL_IGNORE_OUTPUT" in "".join(c["source"])]
+    assert len(ignored) <= len(cells) // 2
