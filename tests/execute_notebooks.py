@@ -22,7 +22,7 @@ from nbval.plugin import coalesce_streams
 import nbenv
 
 
-def execute(path: Path, timeout: int = 1200) -> float:
+def execute(path: Path, timeout: int = 1200, allow_errors: bool = False) -> float:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -32,6 +32,7 @@ def execute(path: Path, timeout: int = 1200) -> float:
         nb,
         timeout=timeout,
         kernel_name="python3",
+        allow_errors=allow_errors,
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
@@ -50,13 +51,15 @@ def execute(path: Path, timeout: int = 1200) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--allow-errors", action="store_true",
+                        help="keep going past failing cells (for debugging; never commit that)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="keras-notebooks-exec-"))
     try:
         os.environ.update(nbenv.test_environment(workdir))
         nbenv.warm_matplotlib()
         for path in args.notebooks:
-            seconds = execute(path.resolve())
+            seconds = execute(path.resolve(), allow_errors=args.allow_errors)
             print(f"{path}: {seconds:.1f} s", flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
