@@ -16,8 +16,9 @@ $(STAMP): requirements.txt
 	@command -v dot >/dev/null || echo "주의: Graphviz의 dot 프로그램이 없다. plot_model 그림을 그리려면 README의 설치 안내를 보라."
 	touch $(STAMP)
 
+# 가상 환경의 bin을 PATH 앞에 두어 노트북의 %tensorboard가 tensorboard 명령을 찾게 한다.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab notebooks/
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -6,6 +6,7 @@ tests/execute_notebooks.py, so committed outputs are made exactly as nbval re-ma
 - KERAS_HOME: a throw-away Keras folder holding that copy as datasets/mnist.npz.
 - TF_CPP_MIN_LOG_LEVEL=2: TensorFlow's C++ start-up lines (absl, cpu_feature_guard) stay out
   of the cells' stderr.
+- PATH: the virtual environment's bin folder first, as `make lab` sets it.
 - The matplotlib font cache is built once beforehand, so no first-run message reaches a cell.
 """
 
@@ -50,6 +51,8 @@ def test_environment(workdir: Path, with_mnist: bool = True) -> dict:
     env = dict(TEST_ENV)
     env["IPYTHONDIR"] = str(make_profile(workdir / "ipython"))
     env["KERAS_HOME"] = str(make_keras_home(workdir / "keras", with_mnist))
+    # The venv's bin first on PATH, as `make lab` does, so `%tensorboard` finds `tensorboard`.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return env
 
 

@@ -1,0 +1,144 @@
+"""A short training run with the TensorBoard callback, read back through the real TensorBoard
+server: the server is started on 127.0.0.1 on a free port, asked over its HTTP API for the runs,
+the `epoch_loss` scalars and the weight histograms, and always stopped afterwards."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+STARTUP_LIMIT = 60  # seconds the server may take to answer
+WORDS = ["[PAD]", "refund", "card", "login", "error", "parcel", "address", "email", "hello", "thanks"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(base, path, **params):
+    url = f"{base}{path}"
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def training_run(tmp_path_factory):
+    """Train a tiny word model for 3 epochs with the TensorBoard callback, then write its word
+    embeddings for the projector the way notebook 07_06 does; return (logdir, history)."""
+    import keras
+    import numpy as np
+
+    keras.utils.set_random_seed(0)
+    logdir = tmp_path_factory.mktemp("tensorboard")
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, len(WORDS), (256, 6))
+    y = (x == 1).any(axis=1).astype("int32")  # does the ticket say "refund"?
+    model = keras.Sequential(
+        [keras.Input((6,), dtype="int32"),
+         keras.layers.Embedding(len(WORDS), 4, name="word_embedding"),
+         keras.layers.GlobalAveragePooling1D(name="pool"),
+         keras.layers.Dense(16, activation="relu", name="hidden"),
+         keras.layers.Dense(2, activation="softmax", name="out")],
+        name="tiny",
+    )
+    model.compile("rmsprop", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(
+        x, y, epochs=3, validation_split=0.25, verbose=0,
+        callbacks=[keras.callbacks.TensorBoard(str(logdir / "tiny"), histogram_freq=1)],
+    )
+    run = logdir / "tiny" / "train"
+    vectors = model.get_layer("word_embedding").embeddings.numpy()
+    np.savetxt(run / "vectors.tsv", vectors, delimiter="\t")
+    (run / "metadata.tsv").write_text("\n".join(WORDS) + "\n")
+    (run / "projector_config.pbtxt").write_text(
+        'embeddings {\n  tensor_name: "word_embedding"\n  tensor_path: "vectors.tsv"\n'
+        '  metadata_path: "metadata.tsv"\n}\n'
+    )
+    return logdir, history.history
+
+
+@pytest.fixture(scope="module")
+def server(training_run):
+    logdir, _ = training_run
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir),
+         "--host", "127.0.0.1", "--port", str(port), "--reload_interval", "1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        start = time.monotonic()
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"tensorboard exited: {process.stderr.read().decode()[-2000:]}")
+            try:
+                runs = get_json(base, "/data/runs")
+                if runs:
+                    break
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            if time.monotonic() - start > STARTUP_LIMIT:
+                pytest.fail(f"tensorboard did not answer within {STARTUP_LIMIT} s")
+            time.sleep(0.25)
+        print(f"\ntensorboard answered with runs after {time.monotonic() - start:.1f} s")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_runs_are_listed(server):
+    runs = get_json(server, "/data/runs")
+    assert set(runs) >= {"tiny/train", "tiny/validation"}
+
+
+def test_epoch_loss_matches_history(server, training_run):
+    _, history = training_run
+    for run, key in [("tiny/train", "loss"), ("tiny/validation", "val_loss")]:
+        series = get_json(server, "/data/plugin/scalars/scalars", run=run, tag="epoch_loss")
+        steps = [step for _, step, _ in series]
+        values = [value for _, _, value in series]
+        assert steps == [0, 1, 2]
+        assert values == pytest.approx(history[key], rel=1e-6)
+
+
+def test_kernel_histograms_exist(server):
+    tags = get_json(server, "/data/plugin/histograms/tags")
+    assert "tiny/hidden/kernel/histogram" in tags["tiny/train"]
+    assert "tiny/word_embedding/embeddings/histogram" in tags["tiny/train"]
+    series = get_json(server, "/data/plugin/histograms/histograms",
+                      run="tiny/train", tag="tiny/hidden/kernel/histogram")
+    assert [step for _, step, _ in series] == [0, 1, 2]
+    buckets = series[0][2]  # [left edge, right edge, count] per bucket
+    assert sum(count for _, _, count in buckets) == pytest.approx(4 * 16)  # kernel (4, 16)
+
+
+def test_projector_serves_the_labelled_embeddings(server):
+    run = "tiny/train"
+    deadline = time.monotonic() + STARTUP_LIMIT  # the plugin scans for configs in a thread
+    while run not in get_json(server, "/data/plugin/projector/runs"):
+        assert time.monotonic() < deadline, "the projector never listed the run"
+        time.sleep(0.5)
+    info = get_json(server, "/data/plugin/projector/info", run=run)
+    (embedding,) = info["embeddings"]
+    assert embedding["tensorName"] == "word_embedding"
+    assert embedding["tensorShape"] == [len(WORDS), 4]
+    query = urllib.parse.urlencode({"run": run, "name": "word_embedding"})
+    with urllib.request.urlopen(f"{server}/data/plugin/projector/metadata?{query}") as r:
+        assert r.read().decode().split() == WORDS
