@@ -1,33 +1,82 @@
 # 케라스 완전 정복 노트북: 두 명령이면 된다.
-#   make lab   가상 환경을 만들고 JupyterLab에서 노트북을 연다
-#   make test  가상 환경을 만들고 모든 테스트를 실행한다 (엄격한 nbval + 위생 검사 + 오프라인 MNIST)
+#   make lab   가상 환경을 만들고 JupyterLab에서 노트북을 연다 (TensorFlow 백엔드)
+#   make test  가상 환경에 JAX·파이토치 백엔드까지 설치하고 모든 테스트를 실행한다
+# 그 밖에:
+#   make backends                 JAX와 파이토치를 더한다 (07_08, 07_09 노트북과 백엔드 매트릭스용)
+#   make execute NB=notebooks/X   노트북을 테스트와 같은 환경에서 새로 실행해 출력과 함께 저장한다
+#   make bench                    훈련 루프 벤치마크 (세 백엔드)
+#   make lock                     requirements-lock.txt(모든 패키지의 고정 버전)를 다시 만든다
+#   make colab-badges REPO=owner/name   노트북과 README에 "Colab에서 열기" 배지를 단다
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
 STAMP  := $(VENV)/.installed
+BACKENDS_STAMP := $(VENV)/.backends-installed
+LOCK   := requirements-lock.txt
+PIP_VERSION := 26.3
+# 리눅스에서 파이토치의 작은 CPU 전용 휠을 받으려면: make test TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
+TORCH := $(shell grep -E '^torch==' requirements-backends.txt)
 
-.PHONY: lab test execute clean
+.PHONY: lab test backends execute bench lock colab-badges clean python-check
 
-$(STAMP): requirements.txt
+python-check:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "Python 3.11 이상이 필요하다 (지금 '$(PYTHON)': $$($(PYTHON) --version 2>&1))." >&2; \
+	  echo "예: make $(MAKECMDGOALS) PYTHON=python3.11" >&2; exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "'$(PYTHON) -m venv'를 쓸 수 없다: Debian/Ubuntu라면 sudo apt-get install -y python3-venv" >&2; exit 1; }
+
+$(STAMP): requirements.txt $(LOCK)
+	@$(MAKE) --no-print-directory python-check
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(PIP) install --quiet pip==$(PIP_VERSION)
+	$(PIP) install --quiet -r requirements.txt -c $(LOCK)
 	@command -v dot >/dev/null || echo "주의: Graphviz의 dot 프로그램이 없다. plot_model 그림을 그리려면 README의 설치 안내를 보라."
 	touch $(STAMP)
 
-# 가상 환경의 bin을 PATH 앞에 두어 노트북의 %tensorboard가 tensorboard 명령을 찾게 한다.
-lab: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab notebooks/
+$(BACKENDS_STAMP): $(STAMP) requirements-backends.txt $(LOCK)
+	$(if $(TORCH_INDEX),$(PIP) install --quiet "$(TORCH)" --index-url $(TORCH_INDEX))
+	$(PIP) install --quiet -r requirements-backends.txt -c $(LOCK)
+	touch $(BACKENDS_STAMP)
 
-test: $(STAMP)
+backends: $(BACKENDS_STAMP)
+
+# 저장소 폴더를 루트로 열어(노트북의 ../README.md 링크가 열린다) notebooks/ 폴더를 보여 준다.
+# 가상 환경의 bin을 PATH 앞에 두어 노트북의 %tensorboard가 tensorboard 명령을 찾게 한다.
+# 서버는 이 컴퓨터(127.0.0.1)에서만 열린다. 루트 사용자(컨테이너, WSL, 클라우드 VM)라면
+# 주피터가 요구하는 --allow-root를 붙인다. LAB_FLAGS로 옵션을 더할 수 있다(예: --no-browser).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+lab: $(STAMP)
+	$(if $(ROOT_FLAG),@echo "루트 사용자로 실행하므로 --allow-root를 붙인다 (서버는 127.0.0.1에서만 열린다).")
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) \
+	  --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/notebooks $(LAB_FLAGS)
+
+test: $(BACKENDS_STAMP)
 	$(BIN)/python -m pytest
 
-# 노트북을 테스트와 같은 환경에서 새 커널로 위에서 아래로 실행하고 출력과 함께 저장한다.
-#   make execute NB=notebooks/07_01_workflows_sequential.ipynb
 NB ?= notebooks/*.ipynb
 execute: $(STAMP)
 	$(BIN)/python tests/execute_notebooks.py $(NB)
 
+bench: $(BACKENDS_STAMP)
+	$(BIN)/python bench/benchmark_loops.py $(BENCH_FLAGS)
+
+# pip-tools를 따로 만든 가상 환경에 설치해 두 requirements 파일의 모든 의존성을 고정한다.
+lock:
+	@$(MAKE) --no-print-directory python-check
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet pip==$(PIP_VERSION) pip-tools==7.6.2
+	.venv-lock/bin/pip-compile --quiet --strip-extras --allow-unsafe --no-emit-index-url \
+	  --no-emit-find-links -o $(LOCK) requirements.txt requirements-backends.txt
+	# 리눅스 x86_64에서 만들면 torch가 CPU 빌드(+cpu)로 적힌다: 공개 버전만 남겨 플랫폼마다 제 빌드를 받게 한다.
+	sed -i -E 's/^(torch==[0-9.]+)\+cpu/\1/' $(LOCK)
+
+colab-badges:
+	@test -n "$(REPO)" || { echo "사용법: make colab-badges REPO=owner/name [BRANCH=main]" >&2; exit 1; }
+	$(BIN)/python tools/colab_badges.py $(REPO) --branch $(or $(BRANCH),main)
+
 clean:
-	rm -rf $(VENV) logs/*/ data/*/ .pytest_cache
+	rm -rf $(VENV) .venv-lock logs/*/ data/*/ .pytest_cache

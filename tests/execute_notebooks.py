@@ -16,22 +16,28 @@ import time
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
+from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
 from nbval.plugin import coalesce_streams
 
 import nbenv
 
 
-def execute(path: Path, timeout: int = 1200, allow_errors: bool = False) -> float:
+def execute(path: Path, timeout: int = 600, allow_errors: bool = False) -> float:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
+    # The kernel nbval starts with --nbval-current-env: this interpreter (the venv's), not
+    # whatever the "python3" kernelspec of the machine points at.
+    km = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME,
+                       kernel_spec_manager=NbvalKernelspecManager())
     client = NotebookClient(
         nb,
+        km=km,
         timeout=timeout,
-        kernel_name="python3",
         allow_errors=allow_errors,
         resources={"metadata": {"path": str(path.parent)}},
     )

@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from run_exercises import HINT, layout, tags
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 README = REPO / "README.md"
 MACHINE_PATHS = ("/root/", "/home/", "/work/", "/tmp/")
 LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+COLAB = re.compile(r"https://colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/blob/([\w.-]+)/([^)\s]+)")
+MAX_BYTES = 600_000
 DATA_FILE = re.compile(r"""["']([\w./-]+\.(?:png|jpg|csv|tsv|txt|npz|npy|keras|h5|json|pbtxt))["']""")
 STRING = re.compile(r"""[fr]?["']([^"'\n]+)["']""")
 WRITERS = (
@@ -69,7 +73,17 @@ def test_committed_with_outputs_and_no_errors(notebook):
         source = "".join(c["source"])
         for out in c.get("outputs", []):
             if out.get("output_type") == "error":
-                assert "NBVAL_RAISES_EXCEPTION" in source, f"error output in: {source[:80]}"
+                assert "raises-exception" in tags(c), f"error output in: {source[:80]}"
+
+
+def test_test_markers_are_tags_not_comments(notebook):
+    """A `# NBVAL_...` line is copied by a learner with the code; a cell tag is not."""
+    for c in code_cells(load(notebook)):
+        assert not re.search(r"#\s*NBVAL_", "".join(c["source"])), "use the cell tag instead"
+
+
+def test_small_enough_to_read(notebook):
+    assert notebook.stat().st_size < MAX_BYTES, "figure dpi or long logs: keep it under 600 KB"
 
 
 def test_no_machine_paths(notebook):
@@ -132,7 +146,38 @@ def test_self_contained(notebook):
 
 
 def test_ignored_outputs_are_few(notebook):
-    """NBVAL_IGNORE_OUTPUT is for training logs, not for whole notebooks."""
+    """nbval-ignore-output is for training logs and timings, not for whole notebooks."""
     cells = code_cells(load(notebook))
-    ignored = [c for c in cells if "NBVAL_IGNORE_OUTPUT" in "".join(c["source"])]
+    ignored = [c for c in cells if "nbval-ignore-output" in tags(c)]
     assert len(ignored) <= len(cells) // 2
+
+
+def test_exercises_have_their_three_parts(notebook):
+    """2-3 exercises at the end: a cell to edit (with `...` and wrong answers for the test), a
+    check cell, a hidden solution; committed unsolved, so every check shows a hint."""
+    nb = load(notebook)
+    _, _, exercises, problems = layout(nb)
+    assert not problems, problems
+    for ex in exercises:
+        shown = "".join(o.get("text", "") for o in ex.check.get("outputs", []))
+        assert HINT in shown, f"{ex.title}: the committed check should show the unsolved hint"
+    last_nav = len(nb["cells"]) - 1
+    assert all(nb["cells"].index(ex.check) < last_nav for ex in exercises)
+
+
+def colab_targets(text):
+    return [(repo, branch, path) for repo, branch, path in COLAB.findall(text)]
+
+
+def test_colab_badges_point_at_their_own_notebook(notebook):
+    text = "".join("".join(c["source"]) for c in load(notebook)["cells"] if c["cell_type"] == "markdown")
+    for _, _, path in colab_targets(text):
+        assert path == f"notebooks/{notebook.name}", f"a Colab badge points at {path}"
+
+
+def test_readme_colab_badges_point_at_their_rows_notebook():
+    section = README.read_text(encoding="utf-8").split("## 목차", 1)[1].split("\n## ", 1)[0]
+    for row in section.splitlines():
+        own = [t for _, t in LINK.findall(row) if t.startswith("notebooks/")]
+        for _, _, path in colab_targets(row):
+            assert own and path == own[0], f"README badge for {own} points at {path}"

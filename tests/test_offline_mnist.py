@@ -1,6 +1,7 @@
-"""The offline MNIST set-up: a kernel started the way nbval starts it gets the real arrays from
-`keras.datasets.mnist.load_data()` without touching the network, and a kernel without the local
-copy gets Keras's own error quickly instead of hanging."""
+"""The MNIST set-up: with a local copy, a kernel started the way nbval starts it gets the real
+arrays from `keras.datasets.mnist.load_data()` without touching the network, and only that one
+extra hash for that one file is accepted; without a copy the set-up changes nothing, and with
+neither a copy nor a network Keras's own error comes at once instead of a hang."""
 
 import os
 import textwrap
@@ -11,7 +12,8 @@ from nbval.kernel import CURRENT_ENV_KERNEL_NAME, RunningKernel
 
 import nbenv
 
-# Any attempt to open a network connection inside the kernel fails loudly.
+# Any attempt to open a network connection inside the kernel fails loudly; the last line proves
+# the block took effect (a connected machine would otherwise reach the host).
 NO_NETWORK = textwrap.dedent(
     """
     import socket
@@ -19,7 +21,17 @@ NO_NETWORK = textwrap.dedent(
         raise OSError("network access attempted in the offline test")
     socket.socket.connect = _refuse
     socket.create_connection = _refuse
+    try:
+        socket.create_connection(("storage.googleapis.com", 443), timeout=5)
+        print("network reachable")
+    except OSError as e:
+        print("blocked:", e)
     """
+)
+BLOCKED = "blocked: network access attempted in the offline test\n"
+needs_copy = pytest.mark.skipif(
+    nbenv.local_mnist() is None,
+    reason=f"no local MNIST copy (${nbenv.MNIST_VARIABLE} or ../shared/datasets/mnist.npz)",
 )
 
 
@@ -49,10 +61,11 @@ def kernel(tmp_path):
         k.stop()
 
 
+@needs_copy
 def test_mnist_loads_offline_in_a_kernel(kernel):
     out, error = run(kernel, "import sys; print('keras' in sys.modules)")
     assert (out, error) == ("False\n", None), "the set-up must not import keras itself"
-    run(kernel, NO_NETWORK)
+    assert run(kernel, NO_NETWORK) == (BLOCKED, None)
     out, error = run(
         kernel,
         "from keras.datasets import mnist\n"
@@ -69,6 +82,7 @@ def test_mnist_loads_offline_in_a_kernel(kernel):
     assert lines[2].split()[0] == "30"
 
 
+@needs_copy
 def test_only_that_hash_for_that_file_is_accepted(kernel):
     out, error = run(
         kernel,
@@ -90,15 +104,29 @@ def test_only_that_hash_for_that_file_is_accepted(kernel):
     assert out.split() == ["True", "False", "False"]
 
 
-def test_without_a_local_copy_keras_fails_clearly(tmp_path, monkeypatch):
-    env = nbenv.test_environment(tmp_path / "env", with_mnist=False)
+def test_without_a_copy_the_set_up_changes_nothing(tmp_path):
+    env = nbenv.test_environment(tmp_path, copy=None)
+    assert "KERAS_HOME" not in env and "IPYTHONDIR" not in env
+    assert not (tmp_path / "ipython").exists() and not (tmp_path / "keras").exists()
+
+
+def test_without_a_copy_or_a_network_keras_fails_clearly(tmp_path, monkeypatch):
+    """As a reader's kernel with no copy: no patch, an empty Keras folder, and the network
+    blocked inside the kernel (so this holds on connected and offline machines alike)."""
+    env = nbenv.test_environment(tmp_path / "env", copy=None)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    monkeypatch.delenv("IPYTHONDIR", raising=False)
+    keras_home = tmp_path / "empty-keras-home"
+    monkeypatch.setenv("KERAS_HOME", str(keras_home))
     k = RunningKernel(CURRENT_ENV_KERNEL_NAME, cwd=str(tmp_path), startup_timeout=120)
     try:
-        # No network here (and in CI): Keras's own download attempt must fail, not hang.
+        assert run(k, NO_NETWORK) == (BLOCKED, None)
+        out, error = run(k, "from keras.src.utils import file_utils\n"
+                            "print(hasattr(file_utils.validate_file, '__wrapped__'))")
+        assert (out, error) == ("False\n", None), "no patch may be installed without a copy"
         _, error = run(k, "from keras.datasets import mnist\nmnist.load_data()", timeout=90)
     finally:
         k.stop()
     assert error is not None and "URL fetch failure" in error, error
-    assert not (Path(env["KERAS_HOME"]) / "datasets" / "mnist.npz").exists()
+    assert not (keras_home / "datasets" / "mnist.npz").exists()

@@ -1,9 +1,11 @@
 """A short training run with the TensorBoard callback, read back through the real TensorBoard
-server: the server is started on 127.0.0.1 on a free port, asked over its HTTP API for the runs,
-the `epoch_loss` scalars and the weight histograms, and always stopped afterwards."""
+server: the server is started on 127.0.0.1 with --port 0 (the system picks a free port, which is
+read back from the server's own start-up line, so no other program can take it in between),
+asked over its HTTP API for the runs, the `epoch_loss` scalars and the weight histograms, and
+always stopped afterwards. Its stderr goes to a file that every failure message shows."""
 
 import json
-import socket
+import re
 import subprocess
 import sys
 import time
@@ -18,10 +20,7 @@ STARTUP_LIMIT = 60  # seconds the server may take to answer
 WORDS = ["[PAD]", "refund", "card", "login", "error", "parcel", "address", "email", "hello", "thanks"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+ADDRESS = re.compile(r"TensorBoard [\d.]+ at (http://127\.0\.0\.1:\d+)/")
 
 
 def get_json(base, path, **params):
@@ -69,30 +68,38 @@ def training_run(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(training_run):
+def server(training_run, tmp_path_factory):
     logdir, _ = training_run
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("tensorboard-stderr") / "stderr.txt"
+    log = open(log_path, "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir),
-         "--host", "127.0.0.1", "--port", str(port), "--reload_interval", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+         "--host", "127.0.0.1", "--port", "0", "--reload_interval", "1"],
+        stdout=subprocess.DEVNULL, stderr=log,
     )
+
+    def stderr_tail():
+        return log_path.read_text(errors="replace")[-2000:]
+
     try:
         start = time.monotonic()
+        base = None
         while True:
             if process.poll() is not None:
-                pytest.fail(f"tensorboard exited: {process.stderr.read().decode()[-2000:]}")
-            try:
-                runs = get_json(base, "/data/runs")
-                if runs:
-                    break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                pass
+                pytest.fail(f"tensorboard exited ({process.returncode}):\n{stderr_tail()}")
+            if base is None:
+                match = ADDRESS.search(log_path.read_text(errors="replace"))
+                base = match.group(1) if match else None
+            if base is not None:
+                try:
+                    if get_json(base, "/data/runs"):
+                        break
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    pass
             if time.monotonic() - start > STARTUP_LIMIT:
-                pytest.fail(f"tensorboard did not answer within {STARTUP_LIMIT} s")
+                pytest.fail(f"tensorboard did not answer within {STARTUP_LIMIT} s:\n{stderr_tail()}")
             time.sleep(0.25)
-        print(f"\ntensorboard answered with runs after {time.monotonic() - start:.1f} s")
+        print(f"\ntensorboard answered at {base} with runs after {time.monotonic() - start:.1f} s")
         yield base
     finally:
         process.terminate()
@@ -101,6 +108,7 @@ def server(training_run):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
 
 
 def test_runs_are_listed(server):
