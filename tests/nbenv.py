@@ -15,6 +15,7 @@ Always set: TF_CPP_MIN_LOG_LEVEL=2 (TensorFlow's C++ start-up lines stay out of 
 stderr), and the virtual environment's bin folder first on PATH, as `make lab` sets it.
 """
 
+import functools
 import os
 import shutil
 import socket
@@ -60,8 +61,9 @@ def can_download(timeout: float = 5.0) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=None)
 def mnist_source():
-    """(kind, detail): kind is "copy", "cache", "download" or None (no way to get MNIST)."""
+    """Once per process: (kind, detail): kind is "copy", "cache", "download" or None (no way to get MNIST)."""
     copy = local_mnist()
     if copy is not None:
         return "copy", str(copy)
