@@ -4,6 +4,7 @@
 # 그 밖에:
 #   make backends                 JAX와 파이토치를 더한다 (07_08, 07_09 노트북과 백엔드 매트릭스용)
 #   make execute NB=notebooks/X   노트북을 테스트와 같은 환경에서 새로 실행해 출력과 함께 저장한다
+#   make roundoff                 CPU 커널을 바꿔도 비교되는 출력이 그대로인지 확인한다
 #   make bench                    훈련 루프 벤치마크 (세 백엔드)
 #   make lock                     requirements-lock.txt(모든 패키지의 고정 버전)를 다시 만든다
 #   make colab-badges REPO=owner/name   노트북과 README에 "Colab에서 열기" 배지를 단다
@@ -20,7 +21,7 @@ PIP_VERSION := 26.3
 TORCH_INDEX ?=
 TORCH := $(shell grep -E '^torch==' requirements-backends.txt)
 
-.PHONY: lab test backends execute bench lock colab-badges clean python-check
+.PHONY: lab test backends execute roundoff bench lock colab-badges clean python-check
 
 python-check:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -60,6 +61,12 @@ test: $(BACKENDS_STAMP)
 NB ?= notebooks/*.ipynb
 execute: $(STAMP)
 	$(BIN)/python tests/execute_notebooks.py $(NB)
+
+# 출력 비교가 반올림 오차에 기대지 않는지 확인한다: TensorFlow의 oneDNN 커널을 128비트 SSE4.1로
+# 제한하고 스레드를 하나로 두면 덧셈 순서가 바뀌어(오래된 CPU처럼) 훈련 결과의 끝자리가 달라진다.
+# 그래도 엄격한 nbval이 모두 통과해야 한다.
+roundoff: $(BACKENDS_STAMP)
+	ONEDNN_MAX_CPU_ISA=SSE41 TF_NUM_INTRAOP_THREADS=1 $(BIN)/python -m pytest notebooks
 
 bench: $(BACKENDS_STAMP)
 	$(BIN)/python bench/benchmark_loops.py $(BENCH_FLAGS)

@@ -63,12 +63,23 @@ def pytest_configure(config):
         _snapshot = _take_snapshot()
 
 
-def pytest_report_header(config):
+def pytest_sessionstart(session):
+    """With no MNIST, one line says so at the start, whatever the verbosity."""
     kind, detail = _mnist
     if kind is None:
         skipped = [p.name for p in sorted(nbenv.NOTEBOOKS.glob("*.ipynb")) if nbenv.loads_mnist(p)]
-        return (f"MNIST: NOT AVAILABLE ({detail}): skipping the {len(skipped)} notebooks that "
-                f"load it; every other test runs")
+        line = (f"MNIST: NOT AVAILABLE ({detail}): skipping the {len(skipped)} notebooks that "
+                f"load it; every other test runs. Set ${nbenv.MNIST_VARIABLE}=/path/to/mnist.npz "
+                f"or connect to the internet to run them.")
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(line, yellow=True, bold=True)
+
+
+def pytest_report_header(config):
+    kind, detail = _mnist
+    if kind is None:
+        return None
     return {"copy": f"MNIST: local copy {detail} (its one extra sha256 accepted)",
             "cache": f"MNIST: Keras's own cache {detail}",
             "download": "MNIST: no local copy; Keras downloads and checks it as for any reader"}[kind]
