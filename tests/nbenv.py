@@ -28,6 +28,9 @@ NOTEBOOKS = REPO / "notebooks"
 MNIST_VARIABLE = "KERAS_NOTEBOOKS_MNIST"
 SHARED_MNIST = REPO.parent / "shared" / "datasets" / "mnist.npz"
 STARTUP_FILE = Path(__file__).with_name("offline_mnist_startup.py")
+# `make roundoff` sets this: every seeded Keras draw changes, the data does not (roundoff_startup.py)
+PERTURB_VARIABLE = "KERAS_NOTEBOOKS_PERTURB_SEEDS"
+PERTURB_FILE = Path(__file__).with_name("roundoff_startup.py")
 MNIST_HOST = ("storage.googleapis.com", 443)  # where keras.datasets.mnist downloads from
 
 TEST_ENV = {
@@ -76,10 +79,13 @@ def mnist_source():
                   f"no Keras cache and no connection to {MNIST_HOST[0]}")
 
 
-def make_profile(ipython_dir: Path) -> Path:
+def make_profile(ipython_dir: Path, mnist: bool = True, perturb: bool = False) -> Path:
     startup = ipython_dir / "profile_default" / "startup"
     startup.mkdir(parents=True, exist_ok=True)
-    shutil.copy(STARTUP_FILE, startup / "00-offline-mnist.py")
+    if mnist:
+        shutil.copy(STARTUP_FILE, startup / "00-offline-mnist.py")
+    if perturb:
+        shutil.copy(PERTURB_FILE, startup / "01-perturb-seeds.py")
     return ipython_dir
 
 
@@ -99,8 +105,10 @@ def test_environment(workdir: Path, copy="auto") -> dict:
     if copy == "auto":
         copy = local_mnist()
     env = dict(TEST_ENV)
+    perturb = os.environ.get(PERTURB_VARIABLE) == "1"
+    if copy is not None or perturb:
+        env["IPYTHONDIR"] = str(make_profile(workdir / "ipython", copy is not None, perturb))
     if copy is not None:
-        env["IPYTHONDIR"] = str(make_profile(workdir / "ipython"))
         env["KERAS_HOME"] = str(make_keras_home(workdir / "keras", copy))
     # The venv's bin first on PATH, as `make lab` does, so `%tensorboard` finds `tensorboard`.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
