@@ -109,9 +109,9 @@ def _text(outputs):
     parts = []
     for out in outputs:
         if out.get("output_type") == "stream":
-            parts.append(out.get("text", ""))
+            parts.append("".join(out.get("text", "")))
         elif out.get("output_type") in ("execute_result", "display_data"):
-            parts.append(out.get("data", {}).get("text/plain", ""))
+            parts.append("".join(out.get("data", {}).get("text/plain", "")))
     return "".join(parts)
 
 

@@ -25,7 +25,8 @@ WRITERS = (
 # Files that a writer makes under a fixed name of its own, not one the notebook spells out.
 PRODUCTS = {"TensorBoard(": [r"projector_config\.pbtxt", r"events\.out\.tfevents\..*"]}
 # Names a notebook must not import: this repository's own Python modules.
-LOCAL_MODULES = {p.stem for p in REPO.rglob("*.py") if ".venv" not in p.parts} | {"tests"}
+LOCAL_MODULES = {p.stem for p in REPO.rglob("*.py")
+                 if not any(part.startswith(".") for part in p.relative_to(REPO).parts)} | {"tests"}
 
 
 def load(path):
@@ -159,7 +160,7 @@ def test_exercises_have_their_three_parts(notebook):
     _, _, exercises, problems = layout(nb)
     assert not problems, problems
     for ex in exercises:
-        shown = "".join(o.get("text", "") for o in ex.check.get("outputs", []))
+        shown = "".join("".join(o.get("text", "")) for o in ex.check.get("outputs", []))
         assert HINT in shown, f"{ex.title}: the committed check should show the unsolved hint"
     last_nav = len(nb["cells"]) - 1
     assert all(nb["cells"].index(ex.check) < last_nav for ex in exercises)
