@@ -1,5 +1,8 @@
 """IPython start-up file for `make roundoff` only: a much larger change than another CPU makes.
 
+(Start-up files share one namespace: every global name here is prefixed so that the offline
+MNIST start-up file's names are left alone.)
+
 Once the notebook imports Keras, `keras.utils.set_random_seed(seed)` still seeds NumPy with
 `seed` (so every data set the notebooks make stays the same), but Python's `random`, TensorFlow
 and Keras's own seed generators get `seed + 1000`: every weight initialisation, dropout mask and
@@ -13,30 +16,30 @@ import importlib.machinery
 import random
 import sys
 
-_TARGET = "keras.src.utils.rng_utils"
-SHIFT = 1000
+_PERTURB_TARGET = "keras.src.utils.rng_utils"
+_PERTURB_SHIFT = 1000
 
 
-def _patch(module):
+def _perturb_patch(module):
     original = module.set_random_seed
 
     def set_random_seed(seed):
         original(seed)
-        random.seed(seed + SHIFT)
-        module.global_state.set_global_attribute(module.GLOBAL_RANDOM_SEED, seed + SHIFT)
+        random.seed(seed + _PERTURB_SHIFT)
+        module.global_state.set_global_attribute(module.GLOBAL_RANDOM_SEED, seed + _PERTURB_SHIFT)
         module.global_state.set_global_attribute(module.seed_generator.GLOBAL_SEED_GENERATOR, None)
         if module.tf.available:
-            module.tf.random.set_seed(seed + SHIFT)
+            module.tf.random.set_seed(seed + _PERTURB_SHIFT)
         if module.backend.backend() == "torch":
             import torch
 
-            torch.manual_seed(seed + SHIFT)
+            torch.manual_seed(seed + _PERTURB_SHIFT)
 
     set_random_seed.__wrapped__ = original
     module.set_random_seed = set_random_seed
 
 
-class _PatchingLoader(importlib.abc.Loader):
+class _PerturbLoader(importlib.abc.Loader):
     def __init__(self, loader):
         self._loader = loader
 
@@ -45,21 +48,21 @@ class _PatchingLoader(importlib.abc.Loader):
 
     def exec_module(self, module):
         self._loader.exec_module(module)
-        _patch(module)
+        _perturb_patch(module)
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _PerturbFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
-        if fullname != _TARGET:
+        if fullname != _PERTURB_TARGET:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is not None and spec.loader is not None:
-            spec.loader = _PatchingLoader(spec.loader)
+            spec.loader = _PerturbLoader(spec.loader)
             sys.meta_path.remove(self)
         return spec
 
 
-if _TARGET in sys.modules:
-    _patch(sys.modules[_TARGET])
+if _PERTURB_TARGET in sys.modules:
+    _perturb_patch(sys.modules[_PERTURB_TARGET])
 else:
-    sys.meta_path.insert(0, _Finder())
+    sys.meta_path.insert(0, _PerturbFinder())
