@@ -33,6 +33,11 @@ PERTURB_VARIABLE = "KERAS_NOTEBOOKS_PERTURB_SEEDS"
 PERTURB_FILE = Path(__file__).with_name("roundoff_startup.py")
 MNIST_HOST = ("storage.googleapis.com", 443)  # where keras.datasets.mnist downloads from
 
+# Notebooks whose rework for this round's issues has not landed yet: they keep their earlier,
+# tested form, and the new requirements (exercises, the backend matrix, the 600 KB limit) do
+# not apply to them until it lands. Each entry says why; the list should be empty.
+PENDING_REWORK = {}
+
 TEST_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
 }

@@ -14,6 +14,8 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_solutions_pass_and_wrong_answers_get_hints(notebook):
+    if notebook.name in nbenv.PENDING_REWORK:
+        pytest.skip(nbenv.PENDING_REWORK[notebook.name])
     if nbenv.loads_mnist(notebook) and nbenv.mnist_source()[0] is None:
         pytest.skip("MNIST is not available (see the run's header line)")
     rows = run(notebook)
