@@ -21,7 +21,7 @@ import nbenv  # noqa: E402
 
 REPO = Path(__file__).resolve().parent
 SCRATCH_DIRS = [REPO / "figs", REPO / "logs", REPO / "data"]
-HERMETIC = False  # TODO(lead): True once no helper executes notebooks concurrently
+HERMETIC = True
 
 _workdir = None
 _mnist = (None, "")
