@@ -42,7 +42,7 @@ def execute(path: Path, timeout: int = 600, allow_errors: bool = False) -> float
         resources={"metadata": {"path": str(path.parent)}},
     )
     start = time.perf_counter()
-    client.execute()
+    client.execute(cleanup_kc=True)  # the client does not own km: shut the kernel down itself
     seconds = time.perf_counter() - start
     for cell in nb.cells:
         if cell.cell_type == "code":

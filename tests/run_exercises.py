@@ -146,7 +146,7 @@ def run(path: Path, timeout: int = 300):
         client.execute_cell(cell, len(work.cells) - 1)
         return cell.outputs
 
-    with client.setup_kernel():
+    with client.setup_kernel(cleanup_kc=True):  # shut the kernel down at the end (km is ours)
         for cell in deps + setup:
             error = _error(execute(source(cell)))
             if error:

@@ -71,7 +71,7 @@ def test_runs_on_backend(notebook, backend, tmp_path, monkeypatch):
                        kernel_spec_manager=NbvalKernelspecManager())
     client = NotebookClient(nb, km=km, timeout=600, allow_errors=False,
                             resources={"metadata": {"path": str(folder)}})
-    client.execute()
+    client.execute(cleanup_kc=True)  # the client does not own km: shut the kernel down itself
     shown = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                       for o in c.outputs if o.get("output_type") == "stream")
     assert f"백엔드: {backend}" in shown, "the set-up cell prints the backend it runs on"
