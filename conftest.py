@@ -26,6 +26,7 @@ HERMETIC = True
 _workdir = None
 _mnist = (None, "")
 _snapshot = None  # taken once the set-up succeeded
+_seconds = {}  # notebook or test -> seconds (set-up + run + teardown)
 
 
 def _take_snapshot():
@@ -101,3 +102,27 @@ def pytest_unconfigure(config):
         _restore(_snapshot)
     if _workdir is not None:
         shutil.rmtree(_workdir, ignore_errors=True)
+
+
+def pytest_runtest_logreport(report):
+    """Time per notebook (all its cells) and per other test, for the summary below."""
+    path = report.nodeid.split("::")[0]
+    key = path if path.endswith(".ipynb") else report.nodeid
+    _seconds[key] = _seconds.get(key, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Where the run's time went: every notebook and the slowest other tests (CI's budget)."""
+    if not _seconds:
+        return
+    notebooks = {k: v for k, v in _seconds.items() if k.endswith(".ipynb")}
+    others = sorted(((v, k) for k, v in _seconds.items() if k not in notebooks), reverse=True)
+    terminalreporter.section("time per notebook (strict nbval) and the slowest other tests")
+    for key in sorted(notebooks):
+        terminalreporter.write_line(f"{notebooks[key]:7.1f} s  {key}")
+    for seconds, key in others[:30]:
+        terminalreporter.write_line(f"{seconds:7.1f} s  {key}")
+    total_nb = sum(notebooks.values())
+    terminalreporter.write_line(f"total: {sum(_seconds.values()):.0f} s "
+                                f"(notebooks under nbval {total_nb:.0f} s, other tests "
+                                f"{sum(v for v, _ in others):.0f} s)")
