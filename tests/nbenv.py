@@ -43,6 +43,11 @@ PENDING_REWORK = {
 
 TEST_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
+    # PyTorch's OpenMP threads spin while they wait for work. When anything else wants the CPU
+    # (a second process on a 2-core runner), the spinning threads and the work fight for the same
+    # cores and a notebook's torch run went from about 3 minutes to more than 16. Waiting
+    # passively changes no result, only how idle threads wait.
+    "OMP_WAIT_POLICY": "PASSIVE",
 }
 
 
