@@ -63,6 +63,11 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="keras-notebooks-exec-"))
     try:
         os.environ.update(nbenv.test_environment(workdir))
+        # nbval's kernels inherit PYTEST_CURRENT_TEST, and ipykernel then does not forward what
+        # libraries write straight to the process's file descriptors (TensorFlow's C++ log lines,
+        # such as "oneDNN custom operations are on" on CPUs with AVX-512). Run the kernel the same
+        # way, so the committed outputs are exactly what nbval compares.
+        os.environ.setdefault("PYTEST_CURRENT_TEST", "tests/execute_notebooks.py (make execute)")
         nbenv.warm_matplotlib()
         for path in args.notebooks:
             seconds = execute(path.resolve(), allow_errors=args.allow_errors)
