@@ -36,10 +36,7 @@ MNIST_HOST = ("storage.googleapis.com", 443)  # where keras.datasets.mnist downl
 # Notebooks whose rework for this round's issues has not landed yet: they keep their earlier,
 # tested form, and the new requirements (exercises, the backend matrix, the 600 KB limit) do
 # not apply to them until it lands. Each entry says why; the list should be empty.
-PENDING_REWORK = {
-    "07_11_getting_the_most_out_of_models.ipynb":
-        "its rework for issues #13 and #15 (fair experiments, exercises) has not landed yet",
-}
+PENDING_REWORK = {}
 
 TEST_ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "2",
