@@ -108,7 +108,7 @@ def _start(index: int) -> None:
 def _selected(session) -> list:
     """Indices in MATRIX of the matrix tests this session runs, in order."""
     chosen = [(item.callspec.params["notebook"], item.callspec.params["backend"])
-              for item in session.items if item.originalname == "test_runs_on_backend"]
+              for item in session.items if getattr(item, "originalname", None) == "test_runs_on_backend"]
     return [i for i, p in enumerate(MATRIX) if tuple(p.values) in chosen]
 
 
