@@ -8,6 +8,10 @@ The layout every notebook follows (tests/test_hygiene.py checks it):
   a code cell tagged `exercise` (the learner's code, with `...` to fill in; its metadata
   `wrong_answers` lists whole replacement sources), a code cell tagged `exercise-check`, and a
   markdown cell tagged `solution` whose one fenced python block replaces the exercise cell.
+  A wrong answer is either a source string, or {"source": ..., "hint": [...]}: then the hint
+  the check prints must contain each of those strings (the cause it names, not just any hint).
+  An optional metadata list `right_answers` holds other correct solutions (source strings):
+  each must make the check print success, as the hidden solution does.
 - Code cells above the section that the exercises need are tagged `exercise-deps`.
 
 One kernel per notebook runs the exercise-deps cells, then the section; at each exercise it
@@ -48,6 +52,7 @@ class Exercise:
     check: dict
     solution: str
     wrong_answers: list = field(default_factory=list)
+    right_answers: list = field(default_factory=list)
 
 
 def section_start(nb):
@@ -89,14 +94,19 @@ def layout(nb):
                 continue
             ex, check, sol = group
             solution = solution_of(sol)
-            wrong = ex.get("metadata", {}).get("wrong_answers", [])
+            wrong = [w if isinstance(w, dict) else {"source": w, "hint": []}
+                     for w in ex.get("metadata", {}).get("wrong_answers", [])]
             if solution is None:
                 problems.append(f"{title}: the solution cell needs one ```python block inside <details>")
             if "..." not in source(ex):
                 problems.append(f"{title}: the exercise cell has no `...` to fill in")
-            if not wrong or not all(isinstance(w, str) and w.strip() for w in wrong):
+            if not wrong or not all(isinstance(w.get("source"), str) and w["source"].strip()
+                                    and isinstance(w.get("hint", []), list) for w in wrong):
                 problems.append(f"{title}: the exercise cell's metadata needs wrong_answers")
-            exercises.append(Exercise(title, ex, check, solution or "", list(wrong)))
+            right = ex.get("metadata", {}).get("right_answers", [])
+            if not all(isinstance(r, str) and r.strip() for r in right):
+                problems.append(f"{title}: right_answers must be source strings")
+            exercises.append(Exercise(title, ex, check, solution or "", list(wrong), list(right)))
             i += 4
         else:
             i += 1
@@ -154,11 +164,21 @@ def run(path: Path, timeout: int = 300):
                 return rows
         for ex in exercises:
             for k, wrong in enumerate(ex.wrong_answers, 1):
-                execute(wrong)  # a wrong answer may raise in its own cell, as a learner's would
+                execute(wrong["source"])  # it may raise in its own cell, as a learner's would
                 outputs = execute(source(ex.check))
                 text, error = _text(outputs), _error(outputs)
-                ok = error is None and HINT in text and SUCCESS not in text
-                rows.append((f"{ex.title} / wrong answer {k}", ok, error or text.strip()))
+                missing = [h for h in wrong.get("hint", []) if h not in text]
+                ok = error is None and HINT in text and SUCCESS not in text and not missing
+                detail = error or text.strip()
+                if missing and not error:
+                    detail = f"the hint should name {missing}; it says: {detail}"
+                rows.append((f"{ex.title} / wrong answer {k}", ok, detail))
+            for k, right in enumerate(ex.right_answers, 1):
+                error = _error(execute(right))
+                outputs = execute(source(ex.check))
+                text, error = _text(outputs), error or _error(outputs)
+                ok = error is None and SUCCESS in text and HINT not in text
+                rows.append((f"{ex.title} / other right answer {k}", ok, error or text.strip()))
             error = _error(execute(ex.solution))
             outputs = execute(source(ex.check))
             text = _text(outputs)
