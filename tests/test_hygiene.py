@@ -187,3 +187,77 @@ def test_readme_colab_badges_point_at_their_rows_notebook():
         own = [t for _, t in LINK.findall(row) if t.startswith("notebooks/")]
         for _, _, path in colab_targets(row):
             assert own and path == own[0], f"README badge for {own} points at {path}"
+
+
+# ---- The learner's screen (issue 25): machinery out of sight, a short version cell, one term per concept
+
+FORM_TITLE = "#@title "
+FOLDED_SENTENCE = "바로 아래의 접힌 셀은 확인 셀이 쓰는 채점 함수를 정의한다."
+
+
+def test_check_functions_are_folded(notebook):
+    """The exercise-setup cell (the check functions, whose hints would give the answers away) is
+    collapsed in JupyterLab (jupyter.source_hidden) and a titled form in Colab (cellView form with
+    a #@title first line), and the markdown above it tells the learner what it is."""
+    cells = load(notebook)["cells"]
+    setups = [i for i, c in enumerate(cells) if "exercise-setup" in tags(c)]
+    assert setups, "no exercise-setup cell"
+    for i in setups:
+        cell = cells[i]
+        assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True, "not collapsed"
+        assert cell["metadata"].get("cellView") == "form", "not a Colab form"
+        assert "".join(cell["source"]).startswith(FORM_TITLE), "first line: #@title ..."
+        above = "".join(cells[i - 1]["source"])
+        assert cells[i - 1]["cell_type"] == "markdown" and FOLDED_SENTENCE in above, \
+            "the markdown above says what the folded cell does"
+
+
+def test_folded_cells_are_folded_everywhere(notebook):
+    """Any cell folded in JupyterLab is a titled form in Colab too, and the reverse."""
+    for cell in load(notebook)["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        hidden = cell["metadata"].get("jupyter", {}).get("source_hidden") is True
+        form = cell["metadata"].get("cellView") == "form"
+        titled = "".join(cell["source"]).startswith(FORM_TITLE)
+        assert hidden == form == titled, f"folded in one place only: {''.join(cell['source'])[:60]!r}"
+
+
+def test_version_line_is_one_short_cell(notebook):
+    first = "".join(code_cells(load(notebook))[0]["source"])
+    assert "이 노트북의 출력을 만든 버전" in first and "백엔드: " in first, "the version line"
+    assert not re.search(r"^\s*def ", first, re.M), "no helper functions in the version cell"
+    assert len(first.strip().splitlines()) <= 14, "keep the first cell short"
+
+
+def glossary():
+    """(term, [variants]) from the README's 용어 table."""
+    section = README.read_text(encoding="utf-8").split("## 용어", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and line.startswith("|") and not set(cells[0]) <= set("-") \
+                and cells[0] != "이 모음의 용어":
+            rows.append((cells[0], [v.strip() for v in cells[2].split(",") if v.strip()]))
+    return rows
+
+
+def test_glossary_is_read():
+    terms = dict(glossary())
+    assert terms.get("메서드") == ["메소드"] and len(terms) >= 10
+
+
+def test_one_term_per_concept(notebook):
+    """Markdown, code (comments and strings) and printed text use the glossary's terms only."""
+    found = []
+    for k, cell in enumerate(load(notebook)["cells"]):
+        texts = ["".join(cell["source"])]
+        for out in cell.get("outputs", []):
+            texts.append("".join(out.get("text", "")))
+            texts.append("".join(out.get("data", {}).get("text/plain", "")))
+        text = "\n".join(texts)
+        for term, variants in glossary():
+            for variant in variants:
+                if variant in text:
+                    found.append(f"cell {k}: '{variant}' (write '{term}')")
+    assert not found, "; ".join(found)
