@@ -21,7 +21,7 @@ PIP_VERSION := 26.3
 TORCH_INDEX ?=
 TORCH := $(shell grep -E '^torch==' requirements-backends.txt)
 
-.PHONY: lab test backends execute roundoff bench lock colab-badges clean python-check
+.PHONY: lab lab-settings test backends execute roundoff bench lock colab-badges clean python-check
 
 python-check:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
@@ -36,7 +36,17 @@ $(STAMP): requirements.txt $(LOCK)
 	$(PIP) install --quiet pip==$(PIP_VERSION)
 	$(PIP) install --quiet -r requirements.txt -c $(LOCK)
 	@command -v dot >/dev/null || echo "주의: Graphviz의 dot 프로그램이 없다. plot_model 그림을 그리려면 README의 설치 안내를 보라."
+	@$(MAKE) --no-print-directory lab-settings
 	touch $(STAMP)
+
+# JupyterLab 설정: 처음 열 때 "주피터 소식을 받을까요?" 창을 띄우지 않고, 새 버전 확인도 하지 않는다.
+# 가상 환경 안의 overrides.json(JupyterLab이 기본값으로 읽는 파일)에만 쓴다: 다른 주피터 설정은 건드리지 않는다.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+lab-settings:
+	@mkdir -p $(dir $(LAB_SETTINGS))
+	@printf '%s\n' '{' \
+	  '  "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}' \
+	  '}' > $(LAB_SETTINGS)
 
 $(BACKENDS_STAMP): $(STAMP) requirements-backends.txt $(LOCK)
 	$(if $(TORCH_INDEX),$(PIP) install --quiet "$(TORCH)" --index-url $(TORCH_INDEX))
@@ -52,8 +62,8 @@ backends: $(BACKENDS_STAMP)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 lab: $(STAMP)
 	$(if $(ROOT_FLAG),@echo "루트 사용자로 실행하므로 --allow-root를 붙인다 (서버는 127.0.0.1에서만 열린다).")
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) \
-	  --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/notebooks $(LAB_FLAGS)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) \
+	  --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(LAB_FLAGS)
 
 test: $(BACKENDS_STAMP)
 	$(BIN)/python -m pytest

@@ -23,7 +23,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/07_01_workflows_sequential.ipynb"
 STARTUP_LIMIT = 90
-URL = re.compile(r"(http://127\.0\.0\.1:\d+)/lab\?token=")
+URL = re.compile(r"(http://127\.0\.0\.1:\d+)/lab/tree/notebooks\?token=")  # opens onto the notebooks
 
 
 def request(base, path, token, method="GET", body=None):
