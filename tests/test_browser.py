@@ -142,6 +142,11 @@ def test_jupyterlab_runs_a_notebook_and_grades_an_exercise(tmp_path, shots):
             def cell_text(i):
                 return dom_cells.nth(i).locator(".jp-OutputArea").inner_text()
 
+            def show(i):
+                """Scroll cell i to the top of the notebook and let the browser paint it."""
+                dom_cells.nth(i).evaluate("e => e.scrollIntoView({block: 'start'})")
+                page.wait_for_timeout(800)
+
             def menu(top, item):
                 page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{top}$")).first.click()
                 page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
@@ -197,7 +202,7 @@ def test_jupyterlab_runs_a_notebook_and_grades_an_exercise(tmp_path, shots):
                 page.wait_for_function(f"() => {PROMPTS}.every(t => /^\\[\\d+\\]:$/.test(t))", timeout=150_000)
                 prompts = page.evaluate(PROMPTS)
                 assert prompts == shown_prompts, prompts
-                dom_cells.first.scroll_into_view_if_needed()
+                show(0)
                 page.screenshot(path=str(shots / "02-07_01-after-run-all.png"))
                 shown = [i for i in range(len(cells)) if cells[i]["cell_type"] == "code"
                          and "Traceback" in cell_text(i)]
@@ -219,9 +224,10 @@ def test_jupyterlab_runs_a_notebook_and_grades_an_exercise(tmp_path, shots):
                 assert errors == failing, f"saved error outputs in cells {errors}"
 
                 step = "the exercise: the collapsed setup cell, then a wrong answer"
-                dom_cells.nth(setup[0]).scroll_into_view_if_needed()
+                show(setup[0] - 1)
                 page.screenshot(path=str(shots / "03-exercise-section.png"))
                 hint = run_in_editor(exercise, wrong["source"])
+                show(exercise - 1)
                 page.screenshot(path=str(shots / "04-exercise-wrong-answer.png"))
                 assert "💡 힌트" in hint and "✅" not in hint, hint
                 for part in wrong.get("hint", []):
@@ -229,6 +235,7 @@ def test_jupyterlab_runs_a_notebook_and_grades_an_exercise(tmp_path, shots):
 
                 step = "the exercise: the solution"
                 done = run_in_editor(exercise, solution)
+                show(exercise - 1)
                 page.screenshot(path=str(shots / "05-exercise-solved.png"))
                 assert "✅ 정답" in done and "💡" not in done, done
             except Exception:
