@@ -223,11 +223,28 @@ def test_folded_cells_are_folded_everywhere(notebook):
         assert hidden == form == titled, f"folded in one place only: {''.join(cell['source'])[:60]!r}"
 
 
-def test_version_line_is_one_short_cell(notebook):
+def test_install_cell_comes_first(notebook):
+    """Issue 31: the first code cell brings the verified Keras (and KerasTuner) where the runtime's
+    is missing or older, reading versions with importlib.metadata before anything imports Keras;
+    it never downgrades, and refuses to install into a kernel that already imported Keras."""
     first = "".join(code_cells(load(notebook))[0]["source"])
-    assert "이 노트북의 출력을 만든 버전" in first and "백엔드: " in first, "the version line"
-    assert not re.search(r"^\s*def ", first, re.M), "no helper functions in the version cell"
-    assert len(first.strip().splitlines()) <= 14, "keep the first cell short"
+    assert "import importlib.metadata as md" in first and "Version(installed) < Version(tested)" in first
+    assert not re.search(r"^\s*(import keras|from keras)", first, re.M), "no Keras import before the check"
+    assert '"keras" in sys.modules' in first and "%pip install" in first
+    assert not re.search(r"^\s*def ", first, re.M), "no helper functions in the install cell"
+    assert len(first.strip().splitlines()) <= 18, "keep the install cell short"
+    verified = dict(re.findall(r'"([a-z-]+)": "([0-9.]+)"', first.split("verified = ", 1)[1].split("\n", 1)[0]))
+    second = "".join(code_cells(load(notebook))[1]["source"])
+    assert f"케라스 {verified['keras']}" in second, "the install cell and the version line name one Keras"
+    if "keras_tuner" in second:
+        assert f"KerasTuner {verified['keras-tuner']}" in second
+
+
+def test_version_line_is_one_short_cell(notebook):
+    version_cell = "".join(code_cells(load(notebook))[1]["source"])
+    assert "이 노트북의 출력을 만든 버전" in version_cell and "백엔드: " in version_cell, "the version line"
+    assert not re.search(r"^\s*def ", version_cell, re.M), "no helper functions in the version cell"
+    assert len(version_cell.strip().splitlines()) <= 14, "keep the version cell short"
 
 
 def glossary():
