@@ -7,6 +7,7 @@
   run. Whatever the run changes there is put back afterwards, so `git status` stays clean.
 """
 
+import json
 import os
 import shutil
 import sys
@@ -39,14 +40,16 @@ def _take_snapshot():
     return snapshot
 
 
-def _restore(snapshot):
+def _restore(snapshot, owned=lambda path: True):
     for folder in SCRATCH_DIRS:
         for path in sorted(folder.rglob("*"), reverse=True):
-            if path.is_file() and path not in snapshot:
+            if path.is_file() and path not in snapshot and owned(path):
                 path.unlink()
             elif path.is_dir() and not any(path.iterdir()):
                 path.rmdir()
     for path, data in snapshot.items():
+        if not owned(path):
+            continue
         if data is not None and (not path.exists() or path.read_bytes() != data):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -97,9 +100,37 @@ def pytest_ignore_collect(collection_path, config):
     return None
 
 
+_ran = set()  # the notebooks this session ran (nbval) or ran the exercises/backends of
+
+
+def pytest_collection_modifyitems(session, config, items):
+    stems = {p.stem for p in nbenv.NOTEBOOKS.glob("*.ipynb")}
+    for item in items:
+        _ran.update(stem for stem in stems if stem in item.nodeid)
+
+
+def _owned(path, notebooks):
+    """A scratch file belongs to a notebook that names it (a figure by its file name, logs/ and
+    data/ by their first folder or file name). Several sessions may share one work tree (helpers
+    each running their own notebook): a session that ran only some notebooks puts back only
+    what those notebooks write, and leaves another session's fresh files alone."""
+    for folder in SCRATCH_DIRS:
+        if folder in path.parents:
+            key = path.relative_to(folder).parts[0]
+            forms = [f'"{key}"', f"'{key}'", f"/{key}", f"{key}/"] if folder.name != "figs" else [path.name]
+            return any(form in text for text in notebooks for form in forms)
+    return False
+
+
 def pytest_unconfigure(config):
     if _snapshot is not None:
-        _restore(_snapshot)
+        every = {p.stem for p in nbenv.NOTEBOOKS.glob("*.ipynb")}
+        if _ran >= every:
+            _restore(_snapshot)
+        elif _ran:
+            texts = ["".join("".join(c["source"]) for c in json.loads(p.read_text(encoding="utf-8"))["cells"])
+                     for p in nbenv.NOTEBOOKS.glob("*.ipynb") if p.stem in _ran]
+            _restore(_snapshot, lambda path: _owned(path, texts))
     if _workdir is not None:
         shutil.rmtree(_workdir, ignore_errors=True)
 
