@@ -97,30 +97,48 @@ def cpu_peak(peak_gflops=None):
 
 
 # ----------------------------------------------------------------------------- one backend
+# These functions run in a worker process whose KERAS_BACKEND was set before Keras is imported.
 
-def worker(args):
-    """Runs in a process whose KERAS_BACKEND was set before this import; prints JSON lines."""
+def load_mnist(path):
     import numpy as np
+    import keras
+
+    if path:
+        with np.load(path) as data:
+            x, y = data["x_train"], data["y_train"]
+    else:
+        (x, y), _ = keras.datasets.mnist.load_data()
+    return x.reshape(-1, 784).astype("float32") / 255, y
+
+
+def get_model():
     import keras
     from keras import layers
 
-    backend = keras.backend.backend()
-    if backend != args.worker:
-        raise SystemExit(f"asked for {args.worker}, Keras runs on {backend}")
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input(shape=(784,))
+    x = layers.Dense(512, activation="relu")(inputs)
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(10, activation="softmax")(x)
+    return keras.Model(inputs, outputs)
 
-    if args.mnist:
-        with np.load(args.mnist) as data:
-            x_all, y_all = data["x_train"], data["y_train"]
-    else:
-        (x_all, y_all), _ = keras.datasets.mnist.load_data()
-    x_all = x_all.reshape(-1, 784).astype("float32") / 255
 
-    def get_model():
-        inputs = keras.Input(shape=(784,))
-        x = layers.Dense(512, activation="relu")(inputs)
-        x = layers.Dropout(0.5)(x)
-        outputs = layers.Dense(10, activation="softmax")(x)
-        return keras.Model(inputs, outputs)
+def new_tools():
+    """The loss, optimizer and the two metrics every hand-written loop uses."""
+    import keras
+
+    return (keras.losses.SparseCategoricalCrossentropy(), keras.optimizers.RMSprop(),
+            keras.metrics.SparseCategoricalAccuracy(), keras.metrics.Mean())
+
+
+def time_fit(x, y, batch, steps, repeats, **compile_kwargs):
+    """fit(): one epoch of `steps` batches per run; the first epoch is the warm-up.
+
+    The timer runs from on_epoch_begin to on_epoch_end: it includes computing the epoch's
+    results (and on JAX the state sync), not the metric reset, which fit() does before
+    on_epoch_begin.
+    """
+    import keras
 
     class EpochTimer(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
@@ -132,139 +150,147 @@ def worker(args):
         def on_epoch_end(self, epoch, logs=None):
             self.seconds.append(time.perf_counter() - self.start)
 
-    def time_fit(batch, steps, **compile_kwargs):
-        keras.utils.set_random_seed(0)
-        model = get_model()
-        model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"], **compile_kwargs)
-        n = batch * steps
-        timer = EpochTimer()
-        # The first epoch is the warm-up (tracing, compiling); the others are the repeats.
-        model.fit(x_all[:n], y_all[:n], batch_size=batch, epochs=args.repeats + 1, verbose=0,
-                  shuffle=False, callbacks=[timer])
-        return [s / steps for s in timer.seconds[1:]]
+    model = get_model()
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], **compile_kwargs)
+    n, timer = batch * steps, EpochTimer()
+    model.fit(x[:n], y[:n], batch_size=batch, epochs=repeats + 1, verbose=0, shuffle=False,
+              callbacks=[timer])
+    return [s / steps for s in timer.seconds[1:]]
 
-    def tensorflow_loop(model, loss_fn, optimizer, accuracy, mean_loss, compiled=True):
-        import tensorflow as tf
 
-        def train_step(inputs, targets):
-            with tf.GradientTape() as tape:
-                predictions = model(inputs, training=True)
-                loss = loss_fn(targets, predictions)
-            gradients = tape.gradient(loss, model.trainable_weights)
+def tensorflow_loop(model, compiled=True):
+    """07_07's GradientTape step, in a tf.function or eager."""
+    import tensorflow as tf
+
+    loss_fn, optimizer, accuracy, mean_loss = new_tools()
+
+    def train_step(inputs, targets):
+        with tf.GradientTape() as tape:
+            predictions = model(inputs, training=True)
+            loss = loss_fn(targets, predictions)
+        gradients = tape.gradient(loss, model.trainable_weights)
+        optimizer.apply(gradients, model.trainable_weights)
+        accuracy.update_state(targets, predictions)
+        mean_loss.update_state(loss)
+        return mean_loss.result()
+
+    return tf.function(train_step) if compiled else train_step
+
+
+def jax_loop(model):
+    """07_08's stateless step under jax.jit; the state lives in this closure."""
+    import jax
+
+    loss_fn, optimizer, accuracy, mean_loss = new_tools()
+    optimizer.build(model.trainable_variables)
+
+    def compute_loss(trainable, non_trainable, inputs, targets):
+        predictions, non_trainable = model.stateless_call(
+            trainable, non_trainable, inputs, training=True)
+        return loss_fn(targets, predictions), (predictions, non_trainable)
+
+    @jax.jit
+    def jax_step(state, inputs, targets):
+        trainable, non_trainable, optimizer_vars, accuracy_vars, loss_vars = state
+        (loss, (predictions, non_trainable)), grads = jax.value_and_grad(
+            compute_loss, has_aux=True)(trainable, non_trainable, inputs, targets)
+        trainable, optimizer_vars = optimizer.stateless_apply(optimizer_vars, grads, trainable)
+        accuracy_vars = accuracy.stateless_update_state(accuracy_vars, targets, predictions)
+        loss_vars = mean_loss.stateless_update_state(loss_vars, loss)
+        state = (trainable, non_trainable, optimizer_vars, accuracy_vars, loss_vars)
+        return mean_loss.stateless_result(loss_vars), state
+
+    state = tuple([v.value for v in variables] for variables in (
+        model.trainable_variables, model.non_trainable_variables, optimizer.variables,
+        accuracy.variables, mean_loss.variables))
+
+    def train_step(inputs, targets):
+        nonlocal state
+        loss, state = jax_step(state, inputs, targets)
+        return loss
+
+    return train_step
+
+
+def torch_loop(model):
+    """07_09's eager zero_grad() / backward() step."""
+    import torch
+
+    loss_fn, optimizer, accuracy, mean_loss = new_tools()
+
+    def train_step(inputs, targets):
+        predictions = model(inputs, training=True)
+        loss = loss_fn(targets, predictions)
+        model.zero_grad()
+        loss.backward()
+        gradients = [v.value.grad for v in model.trainable_weights]
+        with torch.no_grad():
             optimizer.apply(gradients, model.trainable_weights)
             accuracy.update_state(targets, predictions)
             mean_loss.update_state(loss)
-            return mean_loss.result()
+        return mean_loss.result()
 
-        return tf.function(train_step) if compiled else train_step
+    return train_step
 
-    def jax_loop(model, loss_fn, optimizer, accuracy, mean_loss):
-        import jax
 
-        optimizer.build(model.trainable_variables)
+def time_loop(x, y, batch, steps, repeats, make_loop, **loop_kwargs):
+    """A hand-written loop over the same `steps` batches; the first pass is the warm-up."""
+    import keras
 
-        def compute_loss(trainable, non_trainable, inputs, targets):
-            predictions, non_trainable = model.stateless_call(
-                trainable, non_trainable, inputs, training=True)
-            return loss_fn(targets, predictions), (predictions, non_trainable)
+    train_step = make_loop(get_model(), **loop_kwargs)
+    batches = [(x[i * batch:(i + 1) * batch], y[i * batch:(i + 1) * batch]) for i in range(steps)]
+    runs = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        for inputs, targets in batches:
+            loss = train_step(inputs, targets)
+        keras.ops.convert_to_numpy(loss)  # waits for JAX's asynchronous dispatch
+        runs.append((time.perf_counter() - start) / steps)
+    return runs[1:]
 
-        grad_fn = jax.value_and_grad(compute_loss, has_aux=True)
 
-        @jax.jit
-        def jax_step(state, inputs, targets):
-            trainable, non_trainable, optimizer_vars, accuracy_vars, loss_vars = state
-            (loss, (predictions, non_trainable)), grads = grad_fn(
-                trainable, non_trainable, inputs, targets)
-            trainable, optimizer_vars = optimizer.stateless_apply(optimizer_vars, grads, trainable)
-            accuracy_vars = accuracy.stateless_update_state(accuracy_vars, targets, predictions)
-            loss_vars = mean_loss.stateless_update_state(loss_vars, loss)
-            state = (trainable, non_trainable, optimizer_vars, accuracy_vars, loss_vars)
-            return mean_loss.stateless_result(loss_vars), state
-
-        state = tuple([v.value for v in variables] for variables in (
-            model.trainable_variables, model.non_trainable_variables, optimizer.variables,
-            accuracy.variables, mean_loss.variables))
-
-        def train_step(inputs, targets):
-            nonlocal state
-            loss, state = jax_step(state, inputs, targets)
-            return loss
-
-        return train_step
-
-    def torch_loop(model, loss_fn, optimizer, accuracy, mean_loss):
-        import torch
-
-        def train_step(inputs, targets):
-            predictions = model(inputs, training=True)
-            loss = loss_fn(targets, predictions)
-            model.zero_grad()
-            loss.backward()
-            gradients = [v.value.grad for v in model.trainable_weights]
-            with torch.no_grad():
-                optimizer.apply(gradients, model.trainable_weights)
-                accuracy.update_state(targets, predictions)
-                mean_loss.update_state(loss)
-            return mean_loss.result()
-
-        return train_step
-
-    def time_loop(batch, steps, make_loop, **loop_kwargs):
-        keras.utils.set_random_seed(0)
-        model = get_model()
-        train_step = make_loop(model, keras.losses.SparseCategoricalCrossentropy(),
-                               keras.optimizers.RMSprop(),
-                               keras.metrics.SparseCategoricalAccuracy(), keras.metrics.Mean(),
-                               **loop_kwargs)
-        batches = [(x_all[i * batch:(i + 1) * batch], y_all[i * batch:(i + 1) * batch])
-                   for i in range(steps)]
-        runs = []
-        for _ in range(args.repeats + 1):  # the first pass is the warm-up
-            start = time.perf_counter()
-            for inputs, targets in batches:
-                loss = train_step(inputs, targets)
-            keras.ops.convert_to_numpy(loss)  # waits for JAX's asynchronous dispatch
-            runs.append((time.perf_counter() - start) / steps)
-        return runs[1:]
-
-    spe = args.steps_per_execution
-    unsupported = "not supported: the PyTorch backend accepts only steps_per_execution=1"
-    modes = {
-        "tensorflow": [
-            ("fit()", False, lambda b, s: time_fit(b, s)),
-            ("fit(), jit_compile=True", False, lambda b, s: time_fit(b, s, jit_compile=True)),
-            (f"fit(), steps_per_execution={spe}", False,
-             lambda b, s: time_fit(b, s, steps_per_execution=spe)),
-            ("tf.function loop", False, lambda b, s: time_loop(b, s, tensorflow_loop)),
-            ("eager loop", True, lambda b, s: time_loop(b, s, tensorflow_loop, compiled=False)),
-        ],
-        "jax": [
-            ("fit()", False, lambda b, s: time_fit(b, s)),
-            ("fit(), jit_compile=False", True, lambda b, s: time_fit(b, s, jit_compile=False)),
-            (f"fit(), steps_per_execution={spe}", False,
-             lambda b, s: time_fit(b, s, steps_per_execution=spe)),
-            ("jax.jit loop", False, lambda b, s: time_loop(b, s, jax_loop)),
-        ],
-        "torch": [
-            ("fit()", False, lambda b, s: time_fit(b, s)),
-            ("fit(), jit_compile=True", False, lambda b, s: time_fit(b, s, jit_compile=True)),
-            (f"fit(), steps_per_execution={spe}", False, None),
-            ("eager loop (zero_grad/backward)", False, lambda b, s: time_loop(b, s, torch_loop)),
-        ],
+def modes(backend, spe):
+    """(name, slow, how to time it) per mode; slow modes run --eager-steps batches."""
+    fit = lambda **kw: lambda *a: time_fit(*a, **kw)
+    loop = lambda make, **kw: lambda *a: time_loop(*a, make, **kw)
+    spe_name = f"fit(), steps_per_execution={spe}"
+    return {
+        "tensorflow": [("fit()", False, fit()),
+                       ("fit(), jit_compile=True", False, fit(jit_compile=True)),
+                       (spe_name, False, fit(steps_per_execution=spe)),
+                       ("tf.function loop", False, loop(tensorflow_loop)),
+                       ("eager loop", True, loop(tensorflow_loop, compiled=False))],
+        "jax": [("fit()", False, fit()),
+                ("fit(), jit_compile=False", True, fit(jit_compile=False)),
+                (spe_name, False, fit(steps_per_execution=spe)),
+                ("jax.jit loop", False, loop(jax_loop))],
+        "torch": [("fit()", False, fit()),
+                  ("fit(), jit_compile=True", False, fit(jit_compile=True)),
+                  (spe_name, False, None),  # the PyTorch backend accepts only 1
+                  ("eager loop (zero_grad/backward)", False, loop(torch_loop))],
     }[backend]
-    version = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
-    print(json.dumps({"backend": backend, "version": __import__(version).__version__,
+
+
+def worker(args):
+    """Times every mode of this process's backend; prints one JSON line per mode."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend != args.worker:
+        raise SystemExit(f"asked for {args.worker}, Keras runs on {backend}")
+    x, y = load_mnist(args.mnist)
+    print(json.dumps({"backend": backend, "version": __import__(backend).__version__,
                       "keras": keras.__version__}), flush=True)
     for batch in args.batch_sizes:
-        for name, slow, run in modes:
+        for name, slow, run in modes(backend, args.steps_per_execution):
             steps = args.eager_steps if slow else args.steps
             row = {"backend": backend, "batch": batch, "mode": name, "steps": steps}
             if run is None:
-                row["error"] = unsupported
+                row["error"] = "not supported: the PyTorch backend accepts only steps_per_execution=1"
             else:
                 try:
-                    row["seconds_per_step"] = run(batch, steps)
+                    row["seconds_per_step"] = run(x, y, batch, steps, args.repeats)
                 except Exception as error:  # a mode that fails here is reported, not fatal
                     row["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:150]}"
             print(json.dumps(row), flush=True)
@@ -298,6 +324,8 @@ def format_table(headers, rows, peak, peak_text, args):
     versions = ", ".join(f"{h['backend']} {h['version']}" for h in headers if h)
     keras_version = next((h["keras"] for h in headers if h), "?")
     out.append(f"Keras {keras_version}; {versions}")
+    out.append(f"Run: {args.started} UTC, load average (1 min) {args.loads[0]:.2f} before, "
+               f"{args.loads[1]:.2f} after, {os.cpu_count()} CPUs")
     out.append(f"Peak: {peak_text}")
     out.append(f"Steps per run: {args.steps} ({args.eager_steps} for eager modes marked *), "
                f"{args.repeats} timed runs after one warm-up run; ms/step is the median "
@@ -354,11 +382,14 @@ def main():
         return worker(args)
 
     peak, peak_text = cpu_peak(args.peak_gflops)
+    args.started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    args.loads = [os.getloadavg()[0]]
     headers, rows = [], []
     for backend in args.backends:
         header, backend_rows = run_backend(backend, args)
         headers.append(header)
         rows += backend_rows
+    args.loads.append(os.getloadavg()[0])
     table = format_table(headers, rows, peak, peak_text, args)
     print(table)
     if args.output:
