@@ -6,6 +6,7 @@
 #   make execute NB=notebooks/X   노트북을 테스트와 같은 환경에서 새로 실행해 출력과 함께 저장한다
 #   make roundoff                 CPU 커널을 바꿔도 비교되는 출력이 그대로인지 확인한다
 #   make bench                    훈련 루프 벤치마크 (세 백엔드)
+#   make tensorboard-shots        07_06이 보여 주는 텐서보드 화면(figs/tensorboard_ui_*.png)을 다시 찍는다
 #   make lock                     requirements-lock.txt(모든 패키지의 고정 버전)를 다시 만든다
 #   make colab-badges REPO=owner/name   노트북과 README에 "Colab에서 열기" 배지를 단다
 
@@ -82,6 +83,13 @@ roundoff: $(BACKENDS_STAMP)
 
 bench: $(BACKENDS_STAMP)
 	$(BIN)/python bench/benchmark_loops.py $(BENCH_FLAGS)
+
+# 07_06의 실행을 텐서보드의 Scalars, Histograms, Projector 탭에서 찍는다(헤드리스 Chromium + Playwright,
+# 서버는 127.0.0.1의 빈 포트). logs/tensorboard에 07_06의 기록이 없으면 07_06을 먼저 실행해 출력과 함께
+# 저장한다(make execute와 같다). 노트북을 바꾸면 다시 실행한 뒤 이 그림들도 다시 찍는다.
+.PHONY: tensorboard-shots
+tensorboard-shots: $(STAMP)
+	$(BIN)/python tools/tensorboard_screenshots.py
 
 # pip-tools를 따로 만든 가상 환경에 설치해 두 requirements 파일의 모든 의존성을 고정한다.
 lock:
