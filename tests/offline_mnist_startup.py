@@ -11,10 +11,10 @@ file name: the copy's sha256 for `mnist.npz` where Keras expects MNIST's own has
 file and every other hash is checked by Keras as usual.
 """
 
-import importlib.abc
-import importlib.machinery
-import os
-import sys
+import importlib.abc as _importlib_abc
+import importlib.machinery as _importlib_machinery
+import os as _os
+import sys as _sys
 
 _TARGET = "keras.src.utils.file_utils"
 _FILE_NAME = "mnist.npz"
@@ -29,7 +29,7 @@ def _patch(module):
     def validate_file(fpath, file_hash, algorithm="auto", chunk_size=65535):
         if original(fpath, file_hash, algorithm, chunk_size):
             return True
-        if os.path.basename(str(fpath)) == _FILE_NAME and file_hash == _KERAS_HASH:
+        if _os.path.basename(str(fpath)) == _FILE_NAME and file_hash == _KERAS_HASH:
             return original(fpath, _COPY_HASH, "sha256", chunk_size)
         return False
 
@@ -37,7 +37,7 @@ def _patch(module):
     module.validate_file = validate_file
 
 
-class _PatchingLoader(importlib.abc.Loader):
+class _PatchingLoader(_importlib_abc.Loader):
     def __init__(self, loader):
         self._loader = loader
 
@@ -49,18 +49,18 @@ class _PatchingLoader(importlib.abc.Loader):
         _patch(module)
 
 
-class _Finder(importlib.abc.MetaPathFinder):
+class _Finder(_importlib_abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         if fullname != _TARGET:
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        spec = _importlib_machinery.PathFinder.find_spec(fullname, path)
         if spec is not None and spec.loader is not None:
             spec.loader = _PatchingLoader(spec.loader)
-            sys.meta_path.remove(self)
+            _sys.meta_path.remove(self)
         return spec
 
 
-if _TARGET in sys.modules:
-    _patch(sys.modules[_TARGET])
+if _TARGET in _sys.modules:
+    _patch(_sys.modules[_TARGET])
 else:
-    sys.meta_path.insert(0, _Finder())
+    _sys.meta_path.insert(0, _Finder())

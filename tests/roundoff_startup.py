@@ -11,10 +11,10 @@ digits on. Shapes, parameter counts, summaries, configs, data and the verdicts o
 do not. A compared cell that still passes strict nbval under this does not depend on round-off.
 """
 
-import importlib.abc
-import importlib.machinery
-import random
-import sys
+import importlib.abc as _importlib_abc
+import importlib.machinery as _importlib_machinery
+import random as _random
+import sys as _sys
 
 _PERTURB_TARGET = "keras.src.utils.rng_utils"
 _PERTURB_SHIFT = 1000
@@ -25,7 +25,7 @@ def _perturb_patch(module):
 
     def set_random_seed(seed):
         original(seed)
-        random.seed(seed + _PERTURB_SHIFT)
+        _random.seed(seed + _PERTURB_SHIFT)
         module.global_state.set_global_attribute(module.GLOBAL_RANDOM_SEED, seed + _PERTURB_SHIFT)
         module.global_state.set_global_attribute(module.seed_generator.GLOBAL_SEED_GENERATOR, None)
         if module.tf.available:
@@ -39,7 +39,7 @@ def _perturb_patch(module):
     module.set_random_seed = set_random_seed
 
 
-class _PerturbLoader(importlib.abc.Loader):
+class _PerturbLoader(_importlib_abc.Loader):
     def __init__(self, loader):
         self._loader = loader
 
@@ -51,18 +51,18 @@ class _PerturbLoader(importlib.abc.Loader):
         _perturb_patch(module)
 
 
-class _PerturbFinder(importlib.abc.MetaPathFinder):
+class _PerturbFinder(_importlib_abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         if fullname != _PERTURB_TARGET:
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        spec = _importlib_machinery.PathFinder.find_spec(fullname, path)
         if spec is not None and spec.loader is not None:
             spec.loader = _PerturbLoader(spec.loader)
-            sys.meta_path.remove(self)
+            _sys.meta_path.remove(self)
         return spec
 
 
-if _PERTURB_TARGET in sys.modules:
-    _perturb_patch(sys.modules[_PERTURB_TARGET])
+if _PERTURB_TARGET in _sys.modules:
+    _perturb_patch(_sys.modules[_PERTURB_TARGET])
 else:
-    sys.meta_path.insert(0, _PerturbFinder())
+    _sys.meta_path.insert(0, _PerturbFinder())

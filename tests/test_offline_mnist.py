@@ -130,3 +130,24 @@ def test_without_a_copy_or_a_network_keras_fails_clearly(tmp_path, monkeypatch):
         k.stop()
     assert error is not None and "URL fetch failure" in error, error
     assert not (keras_home / "datasets" / "mnist.npz").exists()
+
+
+def test_startup_files_leave_no_public_names():
+    """IPython runs start-up files in the notebook's own namespace: a name they bind (say `os`)
+    would let a notebook that forgot `import os` pass here and fail for a learner."""
+    import ast
+
+    for path in (nbenv.STARTUP_FILE, nbenv.PERTURB_FILE):
+        public = []
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.asname or a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names = [node.name]
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            else:
+                continue
+            public += [n for n in names if not n.startswith("_")]
+        assert not public, f"{path.name} binds {public} in the notebook's namespace"
