@@ -27,7 +27,7 @@ SPEC = importlib.util.spec_from_file_location("tensorboard_screenshots", REPO / 
 shots_tool = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(shots_tool)
 
-WORDS = ["[PAD]", "refund", "card", "login", "error", "parcel", "address", "email", "hello", "thanks"]
+from tiny_tensorboard_run import WORDS, write_run  # noqa: F401
 
 
 def _missing_browser():
@@ -44,33 +44,8 @@ def _missing_browser():
 def logdir(tmp_path_factory):
     """Train a tiny word model for 3 epochs with the TensorBoard callback (weight histograms
     on), then write its word embeddings for the projector as notebook 07_06 does."""
-    import keras
-    import numpy as np
-
-    keras.utils.set_random_seed(0)
     logdir = tmp_path_factory.mktemp("tensorboard-browser")
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, len(WORDS), (256, 6))
-    y = (x == 1).any(axis=1).astype("int32")  # does the ticket say "refund"?
-    model = keras.Sequential(
-        [keras.Input((6,), dtype="int32"),
-         keras.layers.Embedding(len(WORDS), 4, name="word_embedding"),
-         keras.layers.GlobalAveragePooling1D(name="pool"),
-         keras.layers.Dense(16, activation="relu", name="hidden"),
-         keras.layers.Dense(2, activation="softmax", name="out")],
-        name="tiny",
-    )
-    model.compile("rmsprop", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x, y, epochs=3, validation_split=0.25, verbose=0,
-              callbacks=[keras.callbacks.TensorBoard(str(logdir / "tiny"), histogram_freq=1)])
-    run = logdir / "tiny" / "train"
-    vectors = keras.ops.convert_to_numpy(model.get_layer("word_embedding").embeddings)
-    np.savetxt(run / "vectors.tsv", vectors, delimiter="\t")
-    (run / "metadata.tsv").write_text("\n".join(WORDS) + "\n")
-    (run / "projector_config.pbtxt").write_text(
-        'embeddings {\n  tensor_name: "word_embedding"\n  tensor_path: "vectors.tsv"\n'
-        '  metadata_path: "metadata.tsv"\n}\n'
-    )
+    write_run(logdir)
     return logdir
 
 

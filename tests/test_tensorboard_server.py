@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 STARTUP_LIMIT = 60  # seconds the server may take to answer
-WORDS = ["[PAD]", "refund", "card", "login", "error", "parcel", "address", "email", "hello", "thanks"]
+from tiny_tensorboard_run import WORDS, write_run
 
 
 ADDRESS = re.compile(r"TensorBoard [\d.]+ at (http://127\.0\.0\.1:\d+)/")
@@ -35,36 +35,8 @@ def get_json(base, path, **params):
 def training_run(tmp_path_factory):
     """Train a tiny word model for 3 epochs with the TensorBoard callback, then write its word
     embeddings for the projector the way notebook 07_06 does; return (logdir, history)."""
-    import keras
-    import numpy as np
-
-    keras.utils.set_random_seed(0)
     logdir = tmp_path_factory.mktemp("tensorboard")
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, len(WORDS), (256, 6))
-    y = (x == 1).any(axis=1).astype("int32")  # does the ticket say "refund"?
-    model = keras.Sequential(
-        [keras.Input((6,), dtype="int32"),
-         keras.layers.Embedding(len(WORDS), 4, name="word_embedding"),
-         keras.layers.GlobalAveragePooling1D(name="pool"),
-         keras.layers.Dense(16, activation="relu", name="hidden"),
-         keras.layers.Dense(2, activation="softmax", name="out")],
-        name="tiny",
-    )
-    model.compile("rmsprop", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(
-        x, y, epochs=3, validation_split=0.25, verbose=0,
-        callbacks=[keras.callbacks.TensorBoard(str(logdir / "tiny"), histogram_freq=1)],
-    )
-    run = logdir / "tiny" / "train"
-    vectors = model.get_layer("word_embedding").embeddings.numpy()
-    np.savetxt(run / "vectors.tsv", vectors, delimiter="\t")
-    (run / "metadata.tsv").write_text("\n".join(WORDS) + "\n")
-    (run / "projector_config.pbtxt").write_text(
-        'embeddings {\n  tensor_name: "word_embedding"\n  tensor_path: "vectors.tsv"\n'
-        '  metadata_path: "metadata.tsv"\n}\n'
-    )
-    return logdir, history.history
+    return logdir, write_run(logdir)
 
 
 @pytest.fixture(scope="module")
